@@ -1,0 +1,34 @@
+#define _POSIX_C_SOURCE 200809L
+#include "plot.h"
+
+#include <stdio.h>
+
+int plot_curves(const char *png, const char *title, const char *xlabel,
+                const plot_curve *curves, int count)
+{
+    FILE *gp = popen("gnuplot 2>/dev/null", "w");
+    int status;
+
+    if (gp == NULL) {
+        fprintf(stderr, "note: cannot start gnuplot; %s not drawn\n", png);
+        return -1;
+    }
+    fprintf(gp, "set terminal pngcairo size 900,560 noenhanced\n");
+    fprintf(gp, "set output '%s'\n", png);
+    fprintf(gp, "set title '%s'\nset datafile separator ','\n", title);
+    fprintf(gp, "set key outside right\nset grid\nset logscale y\n");
+    fprintf(gp, "set xlabel '%s'\nset ylabel 'loss (log scale)'\nplot ",
+            xlabel);
+    for (int i = 0; i < count; i++) {
+        fprintf(gp, "%s'%s' using 1:2 skip 1 with lines lw 2 title '%s'",
+                i > 0 ? ", " : "", curves[i].csv, curves[i].label);
+    }
+    fprintf(gp, "\n");
+    status = pclose(gp);
+    if (status != 0) {
+        fprintf(stderr, "note: gnuplot is not installed or failed (install "
+                "gnuplot-nox); %s not drawn\n", png);
+        return -1;
+    }
+    return 0;
+}

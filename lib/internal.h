@@ -80,6 +80,8 @@ void nn__gemm_naive(int trans_a, int trans_b, int64_t m, int64_t n,
                     const double *b, int64_t ldb, double beta, double *c,
                     int64_t ldc);
 
+/* Seeds a generator (see nn_rng_seed). */
+void nn__rng_seed(nn_rng *rng, uint64_t seed);
 /* The generator's next 64 bits, and a uniform double on [0, 1). */
 uint64_t nn__rng_next(nn_rng *rng);
 double nn__rng_unit(nn_rng *rng);

@@ -70,15 +70,20 @@ void nn__rng_normal_pair(nn_rng *rng, double *a, double *b)
     *b = v * f;
 }
 
+void nn__rng_seed(nn_rng *rng, uint64_t seed)
+{
+    /* splitmix64 never yields four zero words, the one bad xoshiro state. */
+    for (int i = 0; i < 4; i++) {
+        rng->state[i] = splitmix64(&seed);
+    }
+}
+
 nn_status nn_rng_seed(nn_rng *rng, uint64_t seed)
 {
     if (rng == NULL) {
         return nn__fail(NN_EINVAL, "nn_rng_seed: rng is NULL");
     }
-    /* splitmix64 never yields four zero words, the one bad xoshiro state. */
-    for (int i = 0; i < 4; i++) {
-        rng->state[i] = splitmix64(&seed);
-    }
+    nn__rng_seed(rng, seed);
     return NN_OK;
 }
 

@@ -263,8 +263,9 @@ NN_API NN_NODISCARD nn_status nn_model_summary(const nn_model *model, FILE *out)
 
 /*
  * The same table into buf (len bytes, always NUL-terminated when len >
- * 0); *needed (if not NULL) gets the full length without the NUL. Returns
- * NN_OK, NN_EINVAL or NN_ERANGE (buf too small: it holds the cut text).
+ * 0); *needed (if not NULL) gets the full length without the NUL. With
+ * buf NULL and len 0 it only reports the length. Returns NN_OK, NN_EINVAL
+ * or NN_ERANGE (buf too small: it holds the cut text).
  */
 NN_API NN_NODISCARD nn_status nn_model_summary_str(const nn_model *model,
                                                    char           *buf,

@@ -144,7 +144,7 @@ int main(int argc, char **argv)
         if (write_curve(csv[g], h) != 0) {
             return 1;
         }
-        curves[g] = (plot_curve){csv[g], gate->name};
+        curves[g] = (plot_curve){csv[g], 2, gate->name};
         nn_history_free(h);
         nn_model_free(m);
     }

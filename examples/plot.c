@@ -20,8 +20,9 @@ int plot_curves(const char *png, const char *title, const char *xlabel,
     fprintf(gp, "set xlabel '%s'\nset ylabel 'loss (log scale)'\nplot ",
             xlabel);
     for (int i = 0; i < count; i++) {
-        fprintf(gp, "%s'%s' using 1:2 skip 1 with lines lw 2 title '%s'",
-                i > 0 ? ", " : "", curves[i].csv, curves[i].label);
+        fprintf(gp, "%s'%s' using 1:%d skip 1 with lines lw 2 title '%s'",
+                i > 0 ? ", " : "", curves[i].csv, curves[i].column,
+                curves[i].label);
     }
     fprintf(gp, "\n");
     status = pclose(gp);

@@ -6,10 +6,12 @@
 #ifndef NNBLAS_EXAMPLES_PLOT_H
 #define NNBLAS_EXAMPLES_PLOT_H
 
-/* One curve: a CSV file whose first column is the epoch or iteration and
- * whose second is the loss (one header line), and its legend label. */
+/* One curve: a CSV file (one header line) whose first column is the
+ * epoch or iteration, the 1-based column holding the loss, and its
+ * legend label. */
 typedef struct plot_curve {
     const char *csv;
+    int column;
     const char *label;
 } plot_curve;
 

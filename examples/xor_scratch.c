@@ -119,7 +119,7 @@ int main(int argc, char **argv)
     }
     printf("loss curve: %s\n", csv);
     if (plot_curves(png, "XOR from scratch: 2-2-1 sigmoid, gradient descent",
-                    "iteration", &(plot_curve){csv, "binary cross-entropy"},
+                    "iteration", &(plot_curve){csv, 2, "binary cross-entropy"},
                     1) == 0) {
         printf("chart: %s\n", png);
     }

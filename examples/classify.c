@@ -97,11 +97,13 @@ int classify_run(const classify_spec *spec, const char *dir)
     fit.y_val = test.y;
     fit.n_val = test.rows;
     seconds = now_seconds();
-    if (failed(nn_model_fit(m, train.rows, train.x, train.y, &fit, &h), "fit")) {
+    if (failed(nn_model_fit(m, train.rows, train.features, train.classes, train.x,
+                            train.y, &fit, &h), "fit")) {
         goto done;
     }
     seconds = now_seconds() - seconds;
-    if (failed(nn_model_predict(m, test.rows, test.x, pred), "predict")) {
+    if (failed(nn_model_predict(m, test.rows, test.features, test.classes, test.x,
+                                pred), "predict")) {
         goto done;
     }
     accuracy = dataset_accuracy(&test, pred);

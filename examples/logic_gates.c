@@ -119,9 +119,9 @@ int main(int argc, char **argv)
         fit.epochs = gate->epochs;
         fit.verbose = 0;
         fit.on_epoch = every_hundred;
-        check(nn_model_fit(m, gate->rows, x, gate->y, &fit, &h), "fit");
-        check(nn_model_predict(m, gate->rows, x, pred), "predict");
-        check(nn_model_evaluate(m, gate->rows, x, gate->y, &loss, &acc), "evaluate");
+        check(nn_model_fit(m, gate->rows, gate->inputs, 1, x, gate->y, &fit, &h), "fit");
+        check(nn_model_predict(m, gate->rows, gate->inputs, 1, x, pred), "predict");
+        check(nn_model_evaluate(m, gate->rows, gate->inputs, 1, x, gate->y, &loss, &acc), "evaluate");
 
         /* The raw probabilities, then rounded, as the exercise shows them. */
         printf("%s predictions:", gate->name);

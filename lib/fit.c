@@ -94,6 +94,27 @@ static nn_status check_rows(const char *fn, const struct nn_model *m,
     return s;
 }
 
+/*
+ * Checks the widths the caller says its arrays have against the model's;
+ * y_name is "y" or "out".
+ */
+static nn_status check_widths(const char *fn, const struct nn_model *m,
+                              int64_t x_cols, int64_t y_cols,
+                              const char *y_name)
+{
+    if (x_cols != m->inputs) {
+        return nn__fail(NN_ESHAPE, "%s: x has %lld columns but the model "
+                        "takes %lld inputs", fn, (long long)x_cols,
+                        (long long)m->inputs);
+    }
+    if (y_cols != nn__model_outputs(m)) {
+        return nn__fail(NN_ESHAPE, "%s: %s has %lld columns but the model's "
+                        "last layer has %lld units", fn, y_name,
+                        (long long)y_cols, (long long)nn__model_outputs(m));
+    }
+    return NN_OK;
+}
+
 /* ----------------------------------------------------------------------
  * One training step
  */
@@ -251,15 +272,17 @@ static nn_status check_compiled(const char *fn, const struct nn_model *m)
     return NN_OK;
 }
 
-nn_status nn_model_train_batch(nn_model *m, int64_t batch, const double *x,
-                               const double *y, double *loss)
+nn_status nn_model_train_batch(nn_model *m, int64_t batch, int64_t x_cols,
+                               int64_t y_cols, const double *x, const double *y,
+                               double *loss)
 {
     const char *fn = "nn_model_train_batch";
     double value;
     nn_status s;
 
     if ((s = check_compiled(fn, m)) != NN_OK
-        || (s = check_rows(fn, m, batch)) != NN_OK) {
+        || (s = check_rows(fn, m, batch)) != NN_OK
+        || (s = check_widths(fn, m, x_cols, y_cols, "y")) != NN_OK) {
         return s;
     }
     if (x == NULL || y == NULL) {
@@ -380,15 +403,16 @@ static nn_status alloc_scratch(const char *fn, const struct nn_model *m,
     return NN_OK;
 }
 
-nn_status nn_model_predict(const nn_model *m, int64_t n, const double *x,
-                           double *out)
+nn_status nn_model_predict(const nn_model *m, int64_t n, int64_t x_cols,
+                           int64_t out_cols, const double *x, double *out)
 {
     const char *fn = "nn_model_predict";
     int64_t cols, chunk = 0;
     double *scratch[3];
     nn_status s;
 
-    if ((s = check_compiled(fn, m)) != NN_OK || (s = check_rows(fn, m, n)) != NN_OK) {
+    if ((s = check_compiled(fn, m)) != NN_OK || (s = check_rows(fn, m, n)) != NN_OK
+        || (s = check_widths(fn, m, x_cols, out_cols, "out")) != NN_OK) {
         return s;
     }
     if (x == NULL || out == NULL) {
@@ -407,15 +431,17 @@ nn_status nn_model_predict(const nn_model *m, int64_t n, const double *x,
     return NN_OK;
 }
 
-nn_status nn_model_evaluate(const nn_model *m, int64_t n, const double *x,
-                            const double *y, double *loss, double *metrics)
+nn_status nn_model_evaluate(const nn_model *m, int64_t n, int64_t x_cols,
+                            int64_t y_cols, const double *x, const double *y,
+                            double *loss, double *metrics)
 {
     const char *fn = "nn_model_evaluate";
     double *scratch[3], sums[NN_MAX_METRICS];
     int64_t chunk = 0;
     nn_status s;
 
-    if ((s = check_compiled(fn, m)) != NN_OK || (s = check_rows(fn, m, n)) != NN_OK) {
+    if ((s = check_compiled(fn, m)) != NN_OK || (s = check_rows(fn, m, n)) != NN_OK
+        || (s = check_widths(fn, m, x_cols, y_cols, "y")) != NN_OK) {
         return s;
     }
     if (x == NULL || y == NULL || loss == NULL) {
@@ -560,15 +586,16 @@ struct plan {
 };
 
 /* Checks fit's arguments and opts and splits off validation data. */
-static nn_status plan_fit(const struct nn_model *m, int64_t n, const double *x,
-                          const double *y, const nn_fit_opts *o,
-                          struct plan *p)
+static nn_status plan_fit(const struct nn_model *m, int64_t n, int64_t x_cols,
+                          int64_t y_cols, const double *x, const double *y,
+                          const nn_fit_opts *o, struct plan *p)
 {
     const char *fn = "nn_model_fit";
     int64_t outputs = nn__model_outputs(m);
     nn_status s;
 
-    if ((s = check_rows(fn, m, n)) != NN_OK) {
+    if ((s = check_rows(fn, m, n)) != NN_OK
+        || (s = check_widths(fn, m, x_cols, y_cols, "y")) != NN_OK) {
         return s;
     }
     if (x == NULL || y == NULL) {
@@ -802,8 +829,8 @@ static nn_status start_run(struct run *r)
     return NN_OK;
 }
 
-nn_status nn_model_fit(nn_model *m, int64_t n, const double *x,
-                       const double *y, const nn_fit_opts *opts,
+nn_status nn_model_fit(nn_model *m, int64_t n, int64_t x_cols, int64_t y_cols,
+                       const double *x, const double *y, const nn_fit_opts *opts,
                        nn_history **history)
 {
     const char *fn = "nn_model_fit";
@@ -827,7 +854,7 @@ nn_status nn_model_fit(nn_model *m, int64_t n, const double *x,
     r.o = opts;
     r.x = x;
     r.y = y;
-    if ((s = plan_fit(m, n, x, y, opts, &r.p)) != NN_OK
+    if ((s = plan_fit(m, n, x_cols, y_cols, x, y, opts, &r.p)) != NN_OK
         || (s = ensure_workspace(m, r.p.batch, fn)) != NN_OK
         || (s = start_run(&r)) != NN_OK) {
         return s;

@@ -13,8 +13,8 @@
  *     nn_fit_opts fit;
  *     nn_fit_opts_init(&fit);
  *     fit.epochs = 1000;
- *     nn_model_fit(m, 4, x, y, &fit, NULL);               // x 4x2, y 4x1
- *     nn_model_predict(m, 4, x, out);
+ *     nn_model_fit(m, 4, 2, 1, x, y, &fit, NULL);         // x 4x2, y 4x1
+ *     nn_model_predict(m, 4, 2, 1, x, out);
  *     nn_model_free(m);
  *
  * (Every call returns a status that real code checks.)
@@ -188,7 +188,10 @@ NN_API NN_NODISCARD nn_status nn_model_compile(nn_model            *model,
  */
 
 /*
- * Trains on n samples. x is n x inputs, y is n x outputs. Before any
+ * Trains on n samples. x is n x x_cols and y is n x y_cols, where x_cols
+ * must equal the model's input width and y_cols its output width (they
+ * are passed so that a mismatch is caught rather than read past). Explicit
+ * validation data in opts has the same widths. Before any
  * work every argument is checked, x and y are scanned for NaN and Inf,
  * and the workspace is sized; a training step afterwards allocates
  * nothing. If history is not NULL, *history receives the per-epoch record
@@ -206,6 +209,8 @@ NN_API NN_NODISCARD nn_status nn_model_compile(nn_model            *model,
  */
 NN_API NN_NODISCARD nn_status nn_model_fit(nn_model           *model,
                                            int64_t             n,
+                                           int64_t             x_cols,
+                                           int64_t             y_cols,
                                            const double       *x,
                                            const double       *y,
                                            const nn_fit_opts  *opts,
@@ -216,35 +221,45 @@ NN_API NN_NODISCARD nn_status nn_model_fit(nn_model           *model,
  * without shuffling, validation or checks for NaN in the data. The
  * workspace grows at the first batch larger than any before; later steps
  * allocate nothing. *loss (if not NULL) gets the batch loss before the
- * update. Returns NN_OK, NN_EINVAL, NN_ESTATE, NN_EDIVERGED (the loss is
- * NaN or Inf; no update was made) or NN_ENOMEM.
+ * update. x is batch x x_cols, y batch x y_cols (the model's widths).
+ * Returns NN_OK, NN_EINVAL, NN_ESTATE, NN_ESHAPE, NN_EDIVERGED (the loss
+ * is NaN or Inf; no update was made) or NN_ENOMEM.
  */
 NN_API NN_NODISCARD nn_status nn_model_train_batch(nn_model     *model,
                                                    int64_t       batch,
+                                                   int64_t       x_cols,
+                                                   int64_t       y_cols,
                                                    const double *x,
                                                    const double *y,
                                                    double       *loss);
 
 /*
- * Runs the model on n samples: x is n x inputs, out is n x outputs.
- * Dropout is off. Checks x for NaN and Inf first (the cost is one read of
- * x, under 1% of a forward pass for layers wider than 8) and returns
- * NN_ENONFINITE naming the first bad entry. Returns NN_OK, NN_EINVAL,
- * NN_ESTATE (not compiled), NN_ENONFINITE or NN_ENOMEM (scratch space);
- * out is untouched on failure. Thread-safe on a model nothing changes.
+ * Runs the model on n samples: x is n x x_cols and out n x out_cols, the
+ * model's input and output widths. Dropout is off. Checks x for NaN and
+ * Inf first (the cost is one read of x, under 1% of a forward pass for
+ * layers wider than 8) and returns NN_ENONFINITE naming the first bad
+ * entry. Returns NN_OK, NN_EINVAL, NN_ESTATE (not compiled), NN_ESHAPE
+ * (a width differs from the model's), NN_ENONFINITE or NN_ENOMEM (scratch
+ * space); out is untouched on failure. Thread-safe on a model nothing
+ * changes.
  */
 NN_API NN_NODISCARD nn_status nn_model_predict(const nn_model *model,
                                                int64_t         n,
+                                               int64_t         x_cols,
+                                               int64_t         out_cols,
                                                const double   *x,
                                                double         *out);
 
 /*
- * Loss and metrics on n samples, dropout off. *loss gets the loss and
- * metrics (if not NULL) one value per compiled metric, in compile order.
- * Returns as nn_model_predict, and NN_ENONFINITE for NaN or Inf in y.
+ * Loss and metrics on n samples (x is n x x_cols, y n x y_cols), dropout
+ * off. *loss gets the loss and metrics (if not NULL) one value per
+ * compiled metric, in compile order. Returns as nn_model_predict, and
+ * NN_ENONFINITE for NaN or Inf in y.
  */
 NN_API NN_NODISCARD nn_status nn_model_evaluate(const nn_model *model,
                                                 int64_t         n,
+                                                int64_t         x_cols,
+                                                int64_t         y_cols,
                                                 const double   *x,
                                                 const double   *y,
                                                 double         *loss,

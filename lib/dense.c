@@ -160,12 +160,30 @@ void nn_dense_free(nn_dense *layer)
 
 nn_status nn_dense_init(nn_dense *layer, nn_rng *rng)
 {
+    double *saved = NULL;
+    size_t w_bytes;
+    nn_rng start;
     nn_status s;
 
     if (layer == NULL || rng == NULL) {
         return nn__fail(NN_EINVAL, "nn_dense_init: %s is NULL",
                         layer == NULL ? "layer" : "rng");
     }
+
+    /* An orthogonal bias can still fail (workspace, LAPACK) after W is
+     * drawn, so W is kept aside first to be put back on failure. */
+    w_bytes = (size_t)(layer->inputs * layer->units) * sizeof(double);
+    if (layer->use_bias && layer->bias_init == NN_INIT_ORTHOGONAL) {
+        saved = nn__alloc(w_bytes);
+        if (saved == NULL) {
+            return nn__fail(NN_ENOMEM, "nn_dense_init: cannot allocate a "
+                            "copy of the %lldx%lld weights",
+                            (long long)layer->inputs, (long long)layer->units);
+        }
+        memcpy(saved, layer->params, w_bytes);
+    }
+
+    start = *rng;
     s = nn_init_fill((int)layer->kernel_init, layer->kernel_param,
                      layer->inputs, layer->units, rng, layer->params);
     if (s == NN_OK && layer->use_bias) {
@@ -173,6 +191,13 @@ nn_status nn_dense_init(nn_dense *layer, nn_rng *rng)
                          layer->units, rng,
                          layer->params + layer->inputs * layer->units);
     }
+    if (s != NN_OK) {
+        *rng = start;
+        if (saved != NULL) {
+            memcpy(layer->params, saved, w_bytes);
+        }
+    }
+    nn__free(saved);
     return s;
 }
 

@@ -90,7 +90,8 @@ NN_API void nn_dense_free(nn_dense *layer);
 
 /*
  * Draws W and b with the layer's initializers from rng. Returns NN_OK or
- * as nn_init_fill; the parameters are untouched on failure.
+ * as nn_init_fill (NN_ENOMEM also when an orthogonal bias needs a copy of
+ * W); the parameters and rng are untouched on failure.
  */
 NN_API NN_NODISCARD nn_status nn_dense_init(nn_dense *layer, nn_rng *rng);
 

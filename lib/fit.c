@@ -36,10 +36,23 @@ static nn_status ensure_workspace(struct nn_model *m, int64_t batch,
                                   const char *fn)
 {
     int64_t outputs = nn__model_outputs(m), total, at;
+    double widths = (double)(m->inputs + outputs + 2 * m->max_width);
     double *ws;
 
     if (m->ws != NULL && m->ws_batch >= batch) {
         return NN_OK;
+    }
+
+    /* The size in doubles, first estimated in floating point so that the
+     * exact integer sum below cannot overflow. */
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        widths += (double)m->layers[i].units
+                  * (m->layers[i].kind == NN_LAYER_DROPOUT ? 2.0 : 1.0);
+    }
+    if ((double)batch * (widths + 8.0 * (double)(m->n_layers + 4))
+        > (double)(SIZE_MAX / sizeof(double))) {
+        return nn__fail(NN_ERANGE, "%s: the workspace for batches of %lld "
+                        "samples does not fit in memory", fn, (long long)batch);
     }
     total = nn__round8(batch * m->inputs) + nn__round8(batch * outputs)
             + 2 * nn__round8(batch * m->max_width);
@@ -800,8 +813,10 @@ static int should_stop(struct run *r, int64_t epoch)
         }
         return 0;
     }
+    /* Keras's rule: stop after `patience` epochs without improvement in a
+     * row (patience 0 stops at the first one). */
     r->wait++;
-    return r->o->early_stopping && r->wait > r->o->patience;
+    return r->o->early_stopping && r->wait >= r->o->patience;
 }
 
 /* Allocates what a fit call needs besides the workspace: the history,
@@ -859,7 +874,7 @@ nn_status nn_model_fit(nn_model *m, int64_t n, int64_t x_cols, int64_t y_cols,
         || (s = start_run(&r)) != NN_OK) {
         return s;
     }
-    if (r.monitor < 0) {
+    if (r.monitor < 0 && (opts->early_stopping || opts->restore_best)) {
         s = nn__fail(NN_EINVAL, "%s: cannot monitor \"%s\": the history of "
                      "this fit has loss, the compiled metrics and, with "
                      "validation data, their val_ twins", fn, r.p.monitor);
@@ -876,7 +891,7 @@ nn_status nn_model_fit(nn_model *m, int64_t n, int64_t x_cols, int64_t y_cols,
             break;
         }
         record_epoch(&r, epoch, loss, sums);
-        stop = should_stop(&r, epoch);
+        stop = r.monitor >= 0 && should_stop(&r, epoch);
         if (opts->verbose) {
             print_epoch(opts->progress != NULL ? opts->progress : stderr, r.h,
                         epoch, opts->epochs, now_seconds() - start);

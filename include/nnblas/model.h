@@ -203,9 +203,18 @@ NN_API NN_NODISCARD nn_status nn_model_compile(nn_model            *model,
  * NN_ESHAPE (widths or counts disagree), NN_ENONFINITE (NaN or Inf in the
  * data: the message names the first bad row and column), NN_EDIVERGED
  * (the loss became NaN or Inf: the message names epoch and batch, and the
- * weights are those that produced it), NN_ESTOPPED (on_epoch returned
- * nonzero) or NN_ENOMEM. On a failure found before training the model is
- * unchanged.
+ * weights are those that produced it, or with restore_best the best
+ * epoch's), NN_ESTOPPED (on_epoch returned nonzero) or NN_ENOMEM. On a
+ * failure found before training the model is unchanged.
+ *
+ * Early stopping follows Keras: after each epoch the monitored series is
+ * compared with its best value so far (a series whose name contains "acc"
+ * should grow, any other shrink, by more than min_delta); training stops
+ * once `patience` epochs in a row brought no improvement (patience 0: at
+ * the first). With restore_best the model ends with the weights of the
+ * best epoch, whether or not training stopped early. The monitor must name
+ * a series of this fit's history when early_stopping or restore_best is
+ * on.
  */
 NN_API NN_NODISCARD nn_status nn_model_fit(nn_model           *model,
                                            int64_t             n,
@@ -240,8 +249,8 @@ NN_API NN_NODISCARD nn_status nn_model_train_batch(nn_model     *model,
  * layers wider than 8) and returns NN_ENONFINITE naming the first bad
  * entry. Returns NN_OK, NN_EINVAL, NN_ESTATE (not compiled), NN_ESHAPE
  * (a width differs from the model's), NN_ENONFINITE or NN_ENOMEM (scratch
- * space); out is untouched on failure. Thread-safe on a model nothing
- * changes.
+ * space); out is untouched on failure. out must not overlap x. Thread-safe
+ * on a model nothing changes.
  */
 NN_API NN_NODISCARD nn_status nn_model_predict(const nn_model *model,
                                                int64_t         n,

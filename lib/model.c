@@ -173,6 +173,7 @@ nn_status nn__model_alloc_params(struct nn_model *m, int draw)
 {
     int64_t stride = nn__round8(m->n_params);
     double *block = nn__alloc_zero(2 * (size_t)stride * sizeof(double));
+    nn_rng start = m->rng;
 
     if (block == NULL) {
         return nn__fail(NN_ENOMEM, "nn_model_compile: cannot allocate %lld "
@@ -189,6 +190,10 @@ nn_status nn__model_alloc_params(struct nn_model *m, int draw)
         if (draw) {
             nn_status s = nn_dense_init(&l->dense, &m->rng);
             if (s != NN_OK) {
+                /* A later layer's draw failed (orthogonal workspace): the
+                 * earlier layers' draws are undone too, so a retry
+                 * gives the weights a first success would have. */
+                m->rng = start;
                 nn__free(block);
                 return s;
             }

@@ -98,6 +98,11 @@ void nn_last_error_clear(void)
     last_error[0] = '\0';
 }
 
+nn_status nn_last_error_set(int status, const char *message)
+{
+    return nn__fail((nn_status)status, "%s", message != NULL ? message : "");
+}
+
 nn_status nn__fail(nn_status status, const char *fmt, ...)
 {
     va_list ap;

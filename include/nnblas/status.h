@@ -65,6 +65,16 @@ NN_API int64_t nn_last_error_copy(char *buf, int64_t len);
 /* Clears the calling thread's last error message. */
 NN_API void nn_last_error_clear(void);
 
+/*
+ * Records message as the calling thread's last error, passes it to the log
+ * sink as a failure would, and returns status. Meant for bindings that
+ * check arguments on their own side (the Fortran module checks array
+ * shapes that C cannot see), so that one per-thread message serves both
+ * languages. A message longer than the library's buffer (511 bytes) is
+ * cut; NULL records "". Thread-safe like nn_last_error.
+ */
+NN_API nn_status nn_last_error_set(int status, const char *message);
+
 /* Severity of a log message. */
 typedef enum nn_log_level {
     NN_LOG_DEBUG = 0,

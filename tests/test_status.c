@@ -228,7 +228,7 @@ static void misuse(void *arg)
     const int64_t big = (int64_t)INT32_MAX + 1;
     double x[16] = {0}, y[16] = {0}, w[16] = {0};
     nn_tensor *a = NULL, *b = NULL, *c = NULL, *t = NULL;
-    nn_dense *layer = NULL;
+    nn_dense *layer = NULL, *unused = NULL;
     nn_dense_opts dopts;
     nn_optim_opts oopts;
     nn_optim *opt = NULL;
@@ -272,7 +272,7 @@ static void misuse(void *arg)
     note(r, nn_dense_forward(layer, big, x, y));
     note(r, nn_dense_backward(layer, 2, x, y, y, x));
     note(r, nn_dense_backward_preact(NULL, 2, x, y, x));
-    note(r, nn_dense_new(&layer, 0, &dopts));
+    note(r, nn_dense_new(&unused, 0, &dopts));
     note(r, nn_dense_init(NULL, &rng));
     note(r, nn_loss_compute(12, 2, 2, x, y, w, NULL));
     note(r, nn_loss_bce(2, 2, x, y, NULL, NULL));

@@ -1,0 +1,2 @@
+// The same build check as test_header.c, compiled as C++.
+#include "test_header.c"

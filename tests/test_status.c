@@ -163,6 +163,34 @@ static void test_log_sink(void)
     CHECK(log.calls == 1);
 }
 
+/* A binding records its own failure: returned, stored, logged, cut. */
+static void test_last_error_set(void)
+{
+    sink_log log = {0, -1, ""};
+    char longer[600], buf[8];
+
+    nn_log_set(record, &log, NN_LOG_ERROR);
+    CHECK_STATUS(nn_last_error_set(NN_ESHAPE, "f90: x is 3x2, want 2x3"),
+                 NN_ESHAPE);
+    CHECK(strcmp(nn_last_error(), "f90: x is 3x2, want 2x3") == 0);
+    CHECK(log.calls == 1 && strcmp(log.message, nn_last_error()) == 0);
+    nn_log_set(NULL, NULL, NN_LOG_DEBUG);
+
+    /* The message is text, not a format. */
+    CHECK_STATUS(nn_last_error_set(NN_EINVAL, "100%s %d %n done"), NN_EINVAL);
+    CHECK(strcmp(nn_last_error(), "100%s %d %n done") == 0);
+
+    CHECK_STATUS(nn_last_error_set(NN_EIO, NULL), NN_EIO);
+    CHECK(strcmp(nn_last_error(), "") == 0);
+
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    CHECK_STATUS(nn_last_error_set(NN_EINVAL, longer), NN_EINVAL);
+    CHECK(nn_last_error_copy(buf, sizeof buf) == 511);
+    CHECK(strncmp(nn_last_error(), longer, 511) == 0);
+    nn_last_error_clear();
+}
+
 /*
  * Runs fn with file descriptors 1 and 2 sent to a temporary file and
  * returns how many bytes were written to them, or -1 if the capture
@@ -419,6 +447,7 @@ int main(void)
     test_names();
     test_version();
     test_log_sink();
+    test_last_error_set();
     test_silence();
     test_allocator();
     return nn_test_done();

@@ -40,8 +40,14 @@
  * Threads: one model must not be changed from two threads at once.
  * nn_model_predict and nn_model_evaluate only read the model and use
  * scratch space of their own, so several threads may call them at once on
- * a compiled model while nothing changes it. Separate models are
- * independent.
+ * a compiled model while nothing changes it, and each gets the bits one
+ * thread alone gets. Separate models are independent: trained in
+ * separate threads at the same time, they end bit for bit where the same
+ * trainings run one after another end (with the BLAS on one thread; the
+ * test suite checks this with OpenBLAS's pthread build). The
+ * process-wide settings nn_allocator_set, nn_log_set and
+ * nn_blas_threads_set must not be changed while other threads are in
+ * the library.
  */
 #ifndef NNBLAS_MODEL_H
 #define NNBLAS_MODEL_H

@@ -139,6 +139,10 @@ nn_status nn_optim_new(nn_optim **out, const nn_optim_opts *opts, int64_t n)
         return nn__fail(NN_EINVAL, "nn_optim_new: n must be at least 1, got "
                         "%lld", (long long)n);
     }
+    if (n > INT64_MAX / 16) {
+        return nn__fail(NN_ERANGE, "nn_optim_new: %lld parameters do not fit "
+                        "in memory", (long long)n);
+    }
     states = nn__optim_state_count(opts);
     if (nn__size_mul(nn__round8(n), states, sizeof(double), &bytes) != 0
         || bytes > SIZE_MAX - HEADER_SIZE) {

@@ -100,6 +100,14 @@ void nn_last_error_clear(void)
 
 nn_status nn_last_error_set(int status, const char *message)
 {
+    /* Formatting the buffer into itself would be undefined; the message
+     * is already in place, so it only needs to reach the sink. */
+    if (message == last_error) {
+        if (log_fn != NULL && NN_LOG_ERROR >= log_min_level) {
+            log_fn(log_user, NN_LOG_ERROR, last_error);
+        }
+        return (nn_status)status;
+    }
     return nn__fail((nn_status)status, "%s", message != NULL ? message : "");
 }
 

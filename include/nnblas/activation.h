@@ -45,9 +45,10 @@ typedef enum nn_activation {
 
 /*
  * y = f(z) elementwise (row-wise for softmax). z and y are rows x cols and
- * may be the same array. slope is used by LEAKY_RELU only. Returns NN_OK
- * or NN_EINVAL (NULL, non-positive size, unknown kind, slope < 0 or not
- * finite); y is untouched on failure. Thread-safe.
+ * may be the same array. slope is used by LEAKY_RELU only. Returns NN_OK,
+ * NN_EINVAL (NULL, non-positive size, unknown kind, slope < 0 or not
+ * finite) or NN_ERANGE (rows x cols does not fit in memory); y is
+ * untouched on failure. Thread-safe.
  */
 NN_API NN_NODISCARD nn_status nn_activation_forward(int           kind,
                                                     double        slope,
@@ -58,7 +59,7 @@ NN_API NN_NODISCARD nn_status nn_activation_forward(int           kind,
 
 /*
  * dz = dL/dz from y = f(z) and dy = dL/dy, all rows x cols. dz may be the
- * same array as dy. Returns NN_OK or NN_EINVAL; dz is untouched on
+ * same array as dy. Returns as nn_activation_forward; dz is untouched on
  * failure. Thread-safe.
  */
 NN_API NN_NODISCARD nn_status nn_activation_backward(int           kind,

@@ -64,8 +64,8 @@ NN_API int64_t nn_gemm_crossover_default(int pass);
 
 /*
  * Sets the number of threads the BLAS uses (OpenBLAS only; process-wide).
- * Returns NN_OK, NN_EINVAL (n < 1) or NN_ENOTSUP when the library was
- * built against a BLAS without a thread-count call.
+ * Returns NN_OK, NN_EINVAL (n < 1 or n > 1024) or NN_ENOTSUP when the
+ * library was built against a BLAS without a thread-count call.
  * NOTE: OpenBLAS applies this to the whole process, including other
  * libraries that use it; do not call it while products are running.
  * Products started from several threads at once are safe with the

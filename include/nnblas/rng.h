@@ -37,7 +37,8 @@ NN_API NN_NODISCARD nn_status nn_rng_u64(nn_rng *rng, uint64_t *out);
 /*
  * Fills out[0..n-1] with doubles uniform on [lo, hi), each made from the
  * top 53 bits of one draw. Returns NN_OK or NN_EINVAL (NULL, n < 0, lo or
- * hi not finite, hi < lo); out is untouched on failure.
+ * hi not finite, hi < lo, or hi - lo overflows); out is untouched on
+ * failure.
  */
 NN_API NN_NODISCARD nn_status nn_rng_uniform(nn_rng *rng,
                                              int64_t n,

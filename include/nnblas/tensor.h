@@ -124,10 +124,12 @@ NN_API NN_NODISCARD nn_status nn_tensor_axpy(nn_tensor       *y,
  * own ld. The product goes to cblas_dgemm, or to the library's own loops
  * when it is smaller than the crossover set in nnblas/blas.h (see
  * nn_gemm_mode_set). When beta is 0, c is never read, so it may hold
- * NaN. Returns NN_OK, NN_EINVAL (NULL tensor, bad flag) or NN_ESHAPE
- * (sizes disagree; the message names them and c is untouched). Allocates
- * nothing. c must not share memory with a or b. Threads may call it at the
- * same time on different c.
+ * NaN. Returns NN_OK, NN_EINVAL (NULL tensor, bad flag, or c's memory
+ * span overlaps a's or b's) or NN_ESHAPE (sizes disagree; the message
+ * names them). c is untouched on failure. Allocates nothing. NOTE: the
+ * overlap check compares address ranges, so two disjoint column blocks of
+ * one parent, whose rows interleave, are refused too. Threads may call it
+ * at the same time on different c.
  */
 NN_API NN_NODISCARD nn_status nn_tensor_matmul(nn_tensor       *c,
                                                double           alpha,

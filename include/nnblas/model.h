@@ -251,12 +251,15 @@ NN_API NN_NODISCARD nn_status nn_model_train_batch(nn_model     *model,
 /*
  * Runs the model on n samples: x is n x x_cols and out n x out_cols, the
  * model's input and output widths. Dropout is off. Checks x for NaN and
- * Inf first (the cost is one read of x, under 1% of a forward pass for
- * layers wider than 8) and returns NN_ENONFINITE naming the first bad
- * entry. Returns NN_OK, NN_EINVAL, NN_ESTATE (not compiled), NN_ESHAPE
- * (a width differs from the model's), NN_ENONFINITE or NN_ENOMEM (scratch
- * space); out is untouched on failure. out must not overlap x. Thread-safe
- * on a model nothing changes.
+ * Inf first and returns NN_ENONFINITE naming the first bad entry. The
+ * check is one streaming read of x; on one BLAS thread it measured about
+ * 2% of the call for a 784-512-512-10 model (80 us of 5 ms at n = 256)
+ * and about 1% for a 2-10-10-1 model at n = 4. Its share grows as the
+ * first layer narrows or the BLAS gets faster. Returns NN_OK, NN_EINVAL,
+ * NN_ESTATE (not compiled), NN_ESHAPE (a width differs from the model's),
+ * NN_ENONFINITE or NN_ENOMEM (scratch space); out is untouched on
+ * failure. out must not overlap x. Thread-safe on a model nothing
+ * changes.
  */
 NN_API NN_NODISCARD nn_status nn_model_predict(const nn_model *model,
                                                int64_t         n,

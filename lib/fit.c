@@ -482,12 +482,22 @@ static nn_history *history_new(const struct nn_model *m, int has_val,
                                int64_t epochs)
 {
     int64_t n_series = (1 + m->n_metrics) * (has_val ? 2 : 1);
-    nn_history *h = nn__alloc_zero(sizeof *h);
+    nn_history *h;
+    size_t bytes;
 
+    /* NOTE: room for every epoch asked for, so that series pointers stay
+     * valid; an epoch count whose history cannot be addressed fails here
+     * instead of wrapping around. The values are written as epochs end
+     * and never read before, so the block is not cleared: a large epoch
+     * count with early stopping costs address space, not memory. */
+    if (nn__size_mul(n_series, epochs, sizeof(double), &bytes) != 0) {
+        return NULL;
+    }
+    h = nn__alloc_zero(sizeof *h);
     if (h == NULL) {
         return NULL;
     }
-    h->values = nn__alloc_zero((size_t)(n_series * epochs) * sizeof(double));
+    h->values = nn__alloc(bytes);
     if (h->values == NULL) {
         nn__free(h);
         return NULL;
@@ -641,6 +651,7 @@ static nn_status plan_fit(const struct nn_model *m, int64_t n, int64_t x_cols,
     p->n_val = o->n_val;
     if ((o->x_val == NULL) != (o->y_val == NULL)
         || (o->x_val != NULL && o->n_val < 1)
+        || (o->x_val == NULL && o->n_val != 0)
         || (o->x_val != NULL && o->validation_split > 0.0)) {
         return nn__fail(NN_EINVAL, "%s: give validation data as x_val, y_val "
                         "and n_val >= 1 together, or as validation_split, not "

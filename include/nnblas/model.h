@@ -210,8 +210,10 @@ NN_API NN_NODISCARD nn_status nn_model_compile(nn_model            *model,
  * data: the message names the first bad row and column), NN_EDIVERGED
  * (the loss became NaN or Inf: the message names epoch and batch, and the
  * weights are those that produced it, or with restore_best the best
- * epoch's), NN_ESTOPPED (on_epoch returned nonzero) or NN_ENOMEM. On a
- * failure found before training the model is unchanged.
+ * epoch's), NN_ESTOPPED (on_epoch returned nonzero), NN_ERANGE (n or
+ * n_val above 2^31 - 1, what BLAS takes) or NN_ENOMEM (also when the
+ * history of `epochs` epochs cannot be held). On a failure found before
+ * training the model is unchanged.
  *
  * Early stopping follows Keras: after each epoch the monitored series is
  * compared with its best value so far (a series whose name contains "acc"
@@ -237,8 +239,9 @@ NN_API NN_NODISCARD nn_status nn_model_fit(nn_model           *model,
  * workspace grows at the first batch larger than any before; later steps
  * allocate nothing. *loss (if not NULL) gets the batch loss before the
  * update. x is batch x x_cols, y batch x y_cols (the model's widths).
- * Returns NN_OK, NN_EINVAL, NN_ESTATE, NN_ESHAPE, NN_EDIVERGED (the loss
- * is NaN or Inf; no update was made) or NN_ENOMEM.
+ * Returns NN_OK, NN_EINVAL, NN_ESTATE, NN_ESHAPE, NN_ERANGE (batch above
+ * 2^31 - 1), NN_EDIVERGED (the loss is NaN or Inf; no update was made) or
+ * NN_ENOMEM.
  */
 NN_API NN_NODISCARD nn_status nn_model_train_batch(nn_model     *model,
                                                    int64_t       batch,
@@ -257,9 +260,9 @@ NN_API NN_NODISCARD nn_status nn_model_train_batch(nn_model     *model,
  * and about 1% for a 2-10-10-1 model at n = 4. Its share grows as the
  * first layer narrows or the BLAS gets faster. Returns NN_OK, NN_EINVAL,
  * NN_ESTATE (not compiled), NN_ESHAPE (a width differs from the model's),
- * NN_ENONFINITE or NN_ENOMEM (scratch space); out is untouched on
- * failure. out must not overlap x. Thread-safe on a model nothing
- * changes.
+ * NN_ERANGE (n above 2^31 - 1), NN_ENONFINITE or NN_ENOMEM (scratch
+ * space); out is untouched on failure. out must not overlap x.
+ * Thread-safe on a model nothing changes.
  */
 NN_API NN_NODISCARD nn_status nn_model_predict(const nn_model *model,
                                                int64_t         n,

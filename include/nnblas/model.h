@@ -379,36 +379,71 @@ NN_API void nn_history_free(nn_history *history);
  */
 
 /*
- * Saves a compiled model (layers, loss, metrics, optimizer settings and
- * state, generator state and parameters) to path, so that a loaded model
- * predicts bit-for-bit the same and resumes training exactly. The file is
- * written to a temporary name in the same folder, flushed to disk and
- * renamed over path, so a crash never leaves a half-written file where
- * the old one was. The format is in docs/format.md. Returns NN_OK,
- * NN_EINVAL, NN_ESTATE (not compiled), NN_EIO (the message names the
- * failing step and the system's reason) or NN_ENOMEM.
+ * Saves a compiled model (layers, loss, metrics, optimizer settings, step
+ * count and state, seed and generator state, and parameters) to path, so
+ * that a loaded model predicts bit-for-bit the same and, trained further,
+ * reaches bit-for-bit the weights the original would (with the BLAS on
+ * one thread, as under "Randomness" above). The gradient array and the
+ * training workspace are not saved: a loaded model's gradients are zero
+ * until its first training step, which overwrites them anyway.
+ *
+ * The file is written to path.tmp.<pid>.<n> in the same folder, flushed
+ * to disk, renamed over path, and the folder is flushed too, so a crash
+ * leaves either the old file or the whole new one, never a mix. It gets
+ * the mode fopen would give it (0666 less the umask). The format, format
+ * version 1, is in docs/format.md.
+ *
+ * Returns NN_OK, NN_EINVAL (NULL, empty path, or a path ending in '/'),
+ * NN_ESTATE (not compiled: only compiled models are saved), NN_EIO (the
+ * message names the failing step, the system's reason and whether the
+ * old file is unchanged; when a failure comes before the rename the
+ * temporary file is removed) or NN_ENOMEM. Reads the model only: it may
+ * run while other threads predict with the same model.
  */
 NN_API NN_NODISCARD nn_status nn_model_save(const nn_model *model, const char *path);
 
 /*
- * Loads a model saved by nn_model_save. Every field is checked; nothing
- * is allocated beyond what the file's size can justify. Returns NN_OK,
- * NN_EINVAL, NN_EIO (cannot read), NN_EFORMAT (corrupt or inconsistent:
- * the message says what and where), NN_ENOTSUP (a newer format version)
- * or NN_ENOMEM; *out is NULL on failure.
+ * Loads a model saved by nn_model_save, as an ordinary compiled model
+ * (free it with nn_model_free). The whole file is read into memory
+ * (bounded by its real size), then the header, the size and the CRC-32
+ * are checked, then every field and every count against the bytes that
+ * remain, all before the model is allocated: a file claiming 10^12
+ * parameters is refused without allocating, and loading a good file
+ * needs at most about three times its size in memory.
+ *
+ * Returns NN_OK, NN_EINVAL (NULL), NN_EIO (cannot open or read path, or
+ * it is not a regular file), NN_EFORMAT (not a model file, truncated,
+ * corrupt or inconsistent: the message names the field and its byte
+ * offset, e.g. "layer 2 units at byte 304 is 0, outside [1, ...]" or
+ * "checksum mismatch: stored 0x..., computed 0x..."), NN_ENOTSUP (a
+ * newer format version: the message names both versions) or NN_ENOMEM;
+ * *out is NULL on failure.
+ *
+ * LIMITATION: format version 1 is the only one. A file from a newer
+ * version returns NN_ENOTSUP instead of guessing at fields it does not
+ * know. Parameters and optimizer state are taken as stored, NaN
+ * included, so a model saved after it diverged loads as it was.
  */
 NN_API NN_NODISCARD nn_status nn_model_load(nn_model **out, const char *path);
 
 /*
- * The in-memory twins of save and load. nn_model_save_mem writes into buf
- * (cap bytes) and puts the file size in *len; with buf NULL it only
- * reports the size. Returns NN_ERANGE if cap is too small.
+ * The in-memory twin of nn_model_save: writes the same bytes into buf
+ * (cap bytes) and puts the file's size in *len. With buf NULL it only
+ * reports the size. Returns NN_OK, NN_EINVAL (model or len NULL, cap
+ * negative), NN_ESTATE (not compiled) or NN_ERANGE (cap is too small:
+ * *len still gets the size needed, and buf is untouched). Allocates
+ * nothing.
  */
 NN_API NN_NODISCARD nn_status nn_model_save_mem(const nn_model *model,
                                                 void           *buf,
                                                 int64_t         cap,
                                                 int64_t        *len);
 
+/*
+ * The in-memory twin of nn_model_load: loads from the len bytes at buf,
+ * which it only reads. Returns as nn_model_load, without NN_EIO, and
+ * NN_EINVAL for a NULL buf or a negative len.
+ */
 NN_API NN_NODISCARD nn_status nn_model_load_mem(nn_model  **out,
                                                 const void *buf,
                                                 int64_t     len);

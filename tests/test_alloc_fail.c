@@ -9,9 +9,12 @@
  * retry succeeds and gives what a call that never failed gives), and
  * that no block is live once everything is freed.
  */
+#include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nnblas.h>
 
@@ -628,6 +631,137 @@ static void after_dense_init(struct fixture *f)
     CHECK(nn_dense_params(f->layer)[0] != SENTINEL);
 }
 
+/* Saving and loading. The file operations work in a scratch folder
+ * that holds only model.nnb, so a temporary file left behind shows. */
+
+static char folder[256];
+static char model_path[300];
+static unsigned char image[16384];      /* a saved model */
+static int64_t image_len;
+static double image_params[MAX_PARAMS];
+
+/* Makes the saved image that the loads read. */
+static void make_image(void)
+{
+    nn_model *m = build_compiled();
+
+    if (m != NULL && CHECK_STATUS(fit_a(m, NULL), NN_OK)
+        && CHECK_STATUS(nn_model_save_mem(m, image, sizeof image, &image_len),
+                        NN_OK)) {
+        memcpy(image_params, nn_model_params(m),
+               (size_t)nn_model_param_count(m) * sizeof(double));
+    }
+    nn_model_free(m);
+}
+
+static void write_file(const void *bytes, size_t len)
+{
+    FILE *file = fopen(model_path, "wb");
+
+    if (CHECK(file != NULL)) {
+        CHECK(fwrite(bytes, 1, len, file) == len);
+        CHECK(fclose(file) == 0);
+    }
+}
+
+/* 1 if model.nnb holds exactly len bytes equal to bytes. */
+static int file_holds(const void *bytes, size_t len)
+{
+    static unsigned char read_back[sizeof image + 1];
+    FILE *file = fopen(model_path, "rb");
+    size_t got;
+
+    if (file == NULL) {
+        return 0;
+    }
+    got = fread(read_back, 1, sizeof read_back, file);
+    fclose(file);
+    return got == len && memcmp(read_back, bytes, len) == 0;
+}
+
+static int folder_entries(void)
+{
+    DIR *d = opendir(folder);
+    struct dirent *e;
+    int count = 0;
+
+    if (d == NULL) {
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        count += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    }
+    closedir(d);
+    return count;
+}
+
+static const char old_file[] = "the previous model";
+
+static void setup_save(struct fixture *f)
+{
+    setup_fitted(f);
+    write_file(old_file, sizeof old_file);
+}
+
+static nn_status run_save(struct fixture *f)
+{
+    return nn_model_save(f->m, model_path);
+}
+
+/* The old file is intact and nothing else was left in the folder; a
+ * retry writes a file that loads back to the same parameters. */
+static void after_save(struct fixture *f)
+{
+    nn_model *back = NULL;
+
+    CHECK(file_holds(old_file, sizeof old_file) && folder_entries() == 1);
+    CHECK_STATUS(run_save(f), NN_OK);
+    CHECK(folder_entries() == 1);
+    if (CHECK_STATUS(nn_model_load(&back, model_path), NN_OK)) {
+        CHECK(same_params(back, f->params));
+    }
+    nn_model_free(back);
+}
+
+static nn_status run_load_mem(struct fixture *f)
+{
+    f->made = NOT_NULL;
+    return nn_model_load_mem(&f->made, image, image_len);
+}
+
+static void setup_file(struct fixture *f)
+{
+    (void)f;
+    write_file(image, (size_t)image_len);
+}
+
+static nn_status run_load(struct fixture *f)
+{
+    f->made = NOT_NULL;
+    return nn_model_load(&f->made, model_path);
+}
+
+/* *out stays NULL; a retry loads the model, which can go on training. */
+static void after_load(struct fixture *f, nn_status (*run)(struct fixture *))
+{
+    CHECK(f->made == NULL);
+    if (CHECK_STATUS(run(f), NN_OK)) {
+        CHECK(same_params(f->made, image_params));
+        CHECK_STATUS(nn_model_train_batch(f->made, 10, IN, OUT, x, y, NULL),
+                     NN_OK);
+    }
+}
+
+static void after_load_mem(struct fixture *f)
+{
+    after_load(f, run_load_mem);
+}
+
+static void after_load_file(struct fixture *f)
+{
+    after_load(f, run_load);
+}
+
 /* ----------------------------------------------------------------------
  * The walk
  */
@@ -665,6 +799,9 @@ static const struct op ops[] = {
     {"nn_optim_new", no_setup, run_optim_new, after_optim_new},
     {"nn_init_fill (orthogonal)", setup_rng, run_orthogonal,
      after_orthogonal},
+    {"nn_model_save", setup_save, run_save, after_save},
+    {"nn_model_load_mem", no_setup, run_load_mem, after_load_mem},
+    {"nn_model_load", setup_file, run_load, after_load_file},
 };
 
 static void check_no_leak(const char *name, int64_t k)
@@ -773,6 +910,10 @@ static void test_steps_allocate_nothing(void)
     CHECK_STATUS(nn_tensor_matmul_naive(c, 1.0, a, 0, b, 0, 1.0), NN_OK);
     CHECK_STATUS(nn_tensor_axpy(c, 2.0, c), NN_OK);
     CHECK(ctr.count == before);
+
+    /* Saving into the caller's buffer needs no memory of its own. */
+    CHECK_STATUS(nn_model_save_mem(m, image, sizeof image, &image_len), NN_OK);
+    CHECK(ctr.count == before);
     nn_tensor_free(a);
     nn_tensor_free(b);
     nn_tensor_free(c);
@@ -785,8 +926,15 @@ int main(void)
     int64_t total = 0;
 
     make_data();
+    snprintf(folder, sizeof folder, "%s/nnblas-alloc-XXXXXX",
+             getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+    if (!CHECK(mkdtemp(folder) != NULL)) {
+        return nn_test_done();
+    }
+    snprintf(model_path, sizeof model_path, "%s/model.nnb", folder);
     CHECK_STATUS(nn_allocator_set(counting_alloc, counting_release, &ctr),
                  NN_OK);
+    make_image();
     printf("allocation sites walked per operation:\n");
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         total += walk(&ops[i]);
@@ -795,5 +943,7 @@ int main(void)
            (long long)total, sizeof ops / sizeof ops[0]);
     test_steps_allocate_nothing();
     CHECK_STATUS(nn_allocator_set(NULL, NULL, NULL), NN_OK);
+    unlink(model_path);
+    CHECK(rmdir(folder) == 0);
     return nn_test_done();
 }

@@ -49,6 +49,15 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite build-asan --no-suite install
 
+# The model loader's fuzz target (clang, libFuzzer) for a minute on one
+# core, counted as one test: passed when the fuzzer finds nothing.
+echo "== fuzzing the model loader for 60 s =="
+if bash scripts/fuzz.sh 60; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+fi
+
 # Memcheck sees what the sanitizers do not: reads of uninitialised memory,
 # and bad accesses inside OpenBLAS, LAPACK and libc, which are not
 # instrumented, all in the optimised build. Only definite leaks fail a

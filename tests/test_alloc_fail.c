@@ -264,7 +264,8 @@ static void setup_four_layers(struct fixture *f)
 {
     setup_empty(f);
     for (int i = 0; i < 4; i++) {
-        CHECK_STATUS(nn_model_add_dense(f->m, 5 + i, NN_ACTIVATION_RELU), NN_OK);
+        CHECK_STATUS(nn_model_add_dense(f->m, 5 + i, NN_ACTIVATION_RELU),
+                     NN_OK);
     }
 }
 

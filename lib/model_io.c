@@ -644,13 +644,13 @@ struct parsed {
     int64_t params_at;          /* byte of the first parameter */
 };
 
-/* Checks magic, version, byte order and size, then the checksum. */
-static nn_status check_header(struct reader *r, int64_t len)
+/* Checks the 16 bytes every version starts with: magic, version and
+ * byte-order mark. */
+static nn_status check_start(struct reader *r, int64_t len)
 {
     const unsigned char *p = r->buf;
     size_t shown = len < 8 ? (size_t)len : 8;
-    uint32_t version, mark, stored, computed;
-    uint64_t size;
+    uint32_t version, mark;
 
     if (memcmp(p, magic, shown) != 0) {
         return nn__fail(NN_EFORMAT, "%s: not a libnnblas model: the first "
@@ -662,8 +662,8 @@ static nn_status check_header(struct reader *r, int64_t len)
         return take(r, 16, "the magic, version and byte-order mark", &p);
     }
 
-    /* Bytes 0 to 15 keep their meaning in every version, so the byte
-     * order is known before the version is read. */
+    /* These bytes mean the same in every version, so the byte order is
+     * known before the version is read. */
     version = get_u32(r->buf + 8);
     mark = get_u32(r->buf + 12);
     if (mark != BYTE_ORDER_MARK) {
@@ -681,6 +681,15 @@ static nn_status check_header(struct reader *r, int64_t len)
                         version > FORMAT_VERSION
                             ? " (a newer libnnblas wrote it)" : "");
     }
+    return NN_OK;
+}
+
+/* Checks the file size field against the real size, then the checksum;
+ * leaves r->end before the checksum. */
+static nn_status check_size(struct reader *r, int64_t len)
+{
+    uint32_t stored, computed;
+    uint64_t size;
 
     r->pos = 16;
     if (read_u64(r, "the file size", &size) != NN_OK) {
@@ -911,7 +920,7 @@ static nn_status parse(struct reader *r, int64_t len, struct parsed *p)
     nn_status s;
 
     memset(p, 0, sizeof *p);
-    if ((s = check_header(r, len)) != NN_OK) {
+    if ((s = check_start(r, len)) != NN_OK || (s = check_size(r, len)) != NN_OK) {
         return s;
     }
     r->pos = HEADER_BYTES;
@@ -1049,9 +1058,12 @@ static nn_status read_file(const char *path, unsigned char **buf, int64_t *len)
     const char *fn = "nn_model_load";
     char text[128];
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), err;
     int64_t got;
+    int fd, err;
 
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is
+     * refused below, and reads of a regular file ignore the flag. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return nn__fail(NN_EIO, "%s: cannot open %s: %s", fn, path,
                         error_text(errno, text, sizeof text));

@@ -823,6 +823,14 @@ static void test_load_arguments(void)
     CHECK_STATUS(nn_model_load(&out, tmp_dir), NN_EIO);
     CHECK(strstr(nn_last_error(), "not a regular file") != NULL);
 
+    /* A FIFO without a writer is refused at once, not waited on. */
+    path_in_tmp(path, sizeof path, "fifo.nnb");
+    if (CHECK(mkfifo(path, 0600) == 0)) {
+        CHECK_STATUS(nn_model_load(&out, path), NN_EIO);
+        CHECK(strstr(nn_last_error(), "not a regular file") != NULL);
+        unlink(path);
+    }
+
     /* Files that can: empty, cut short. The message names the file. */
     path_in_tmp(path, sizeof path, "short.nnb");
     write_bytes(path, buf, 0);

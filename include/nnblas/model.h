@@ -390,8 +390,9 @@ NN_API void nn_history_free(nn_history *history);
  * The file is written to path.tmp.<pid>.<n> in the same folder, flushed
  * to disk, renamed over path, and the folder is flushed too, so a crash
  * leaves either the old file or the whole new one, never a mix. It gets
- * the mode fopen would give it (0666 less the umask). The format, format
- * version 1, is in docs/format.md.
+ * the mode fopen would give it (0666 less the umask). NOTE: when path is
+ * a symbolic link, the link itself is replaced, not the file it points
+ * to. The format, format version 1, is in docs/format.md.
  *
  * Returns NN_OK, NN_EINVAL (NULL, empty path, or a path ending in '/'),
  * NN_ESTATE (not compiled: only compiled models are saved), NN_EIO (the

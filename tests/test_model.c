@@ -573,6 +573,31 @@ static void test_binary_threshold(void)
     nn_model_free(m);
 }
 
+/* categorical_accuracy breaks ties as argmax does: the first maximum. */
+static void test_categorical_ties(void)
+{
+    nn_model *m = NULL;
+    double x[4] = {0.5, -1.0, 2.0, 0.0}, p[12], loss, acc;
+    double t[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0};
+    int metric = NN_METRIC_CATEGORICAL_ACCURACY;
+
+    if (!CHECK_STATUS(nn_model_new(&m, 1), NN_OK)) {
+        return;
+    }
+    CHECK_STATUS(nn_model_add_dense(m, 3, NN_ACTIVATION_SOFTMAX), NN_OK);
+    if (CHECK_STATUS(nn_model_compile(m, NN_LOSS_CCE, NULL, &metric, 1),
+                     NN_OK)) {
+        /* Zero weights: every row of the output is a three-way tie. */
+        memset(nn_model_params(m), 0, 6 * sizeof(double));
+        CHECK_STATUS(nn_model_predict(m, 4, 1, 3, x, p), NN_OK);
+        CHECK(p[0] == p[1] && p[1] == p[2] && p[9] == p[11]);
+        CHECK_STATUS(nn_model_evaluate(m, 4, 1, 3, x, t, &loss, &acc), NN_OK);
+        CHECK(acc == 0.5);
+        CHECK_NEAR(loss, log(3.0), 1e-15);
+    }
+    nn_model_free(m);
+}
+
 static void test_metric_names(void)
 {
     CHECK(strcmp(nn_metric_name(NN_METRIC_BINARY_ACCURACY), "binary_accuracy")
@@ -600,6 +625,7 @@ int main(void)
     check_evaluate(NN_ACTIVATION_IDENTITY, NN_LOSS_MSE);
     check_evaluate(NN_ACTIVATION_TANH, NN_LOSS_MAE);
     test_binary_threshold();
+    test_categorical_ties();
     test_metric_names();
     return nn_test_done();
 }

@@ -206,9 +206,11 @@ NN_API NN_NODISCARD nn_status nn_model_compile(nn_model            *model,
  *
  * Returns NN_OK (also when early stopping ended training), NN_EINVAL (NULL
  * data, n < 1, bad opts, unknown monitor), NN_ESTATE (not compiled),
- * NN_ESHAPE (widths or counts disagree), NN_ENONFINITE (NaN or Inf in the
- * data: the message names the first bad row and column), NN_EDIVERGED
- * (the loss became NaN or Inf: the message names epoch and batch, and the
+ * NN_ESHAPE (x_cols or y_cols differs from the model's), NN_ENONFINITE
+ * (NaN or Inf in the data: the message names the first bad row and
+ * column, counted from 0 as C indexes them), NN_EDIVERGED
+ * (the loss became NaN or Inf: the message names epoch and batch, counted
+ * from 1 as the progress lines count them, and the
  * weights are those that produced it, or with restore_best the best
  * epoch's), NN_ESTOPPED (on_epoch returned nonzero), NN_ERANGE (n or
  * n_val above 2^31 - 1, what BLAS takes) or NN_ENOMEM (also when the

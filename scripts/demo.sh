@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds libnnblas, runs the
-# examples (from-scratch XOR, Keras-style logic gates, handwritten digits,
-# iris) and a quick benchmark, and writes loss curves and charts to out/.
+# examples (from-scratch XOR, Keras-style logic gates, XOR from Fortran,
+# handwritten digits, iris) and a quick benchmark, and writes loss curves
+# and charts to out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -18,6 +19,11 @@ build/examples/xor_scratch "$out"
 echo
 echo "== Logic gates (sequential model, Adam) =="
 build/examples/logic_gates "$out"
+if [ -x build/examples/xor_fortran ]; then
+    echo
+    echo "== XOR from Fortran (module nnblas) =="
+    build/examples/xor_fortran
+fi
 echo
 echo "== Handwritten digits =="
 build/examples/digits "$out"

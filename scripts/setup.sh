@@ -3,8 +3,9 @@
 
 set -euo pipefail
 
-# Packages every build needs: compiler, build tools, BLAS, LAPACKE, zlib.
-NN_BUILD_PACKAGES="gcc libc6-dev pkg-config meson ninja-build libopenblas-dev liblapacke-dev zlib1g-dev"
+# Packages every build needs: compiler, build tools, BLAS, LAPACKE, zlib,
+# and gfortran for the Fortran module with its examples and tests.
+NN_BUILD_PACKAGES="gcc libc6-dev pkg-config meson ninja-build libopenblas-dev liblapacke-dev zlib1g-dev gfortran"
 
 # Installs the named Debian packages that are not installed yet.
 nn_need() {

@@ -35,9 +35,13 @@ def probe_gfortran_mod_version(fc):
         src = os.path.join(tmp, 'nnblas_probe.f90')
         with open(src, 'w') as f:
             f.write('module nnblas_probe\nend module nnblas_probe\n')
-        result = subprocess.run(
-            fc + ['-c', src, '-J', tmp, '-o', os.path.join(tmp, 'probe.o')],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            result = subprocess.run(
+                fc + ['-c', src, '-J', tmp, '-o',
+                      os.path.join(tmp, 'probe.o')],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
         mod = os.path.join(tmp, 'nnblas_probe.mod')
         if result.returncode != 0 or not os.path.exists(mod):
             return None

@@ -14,12 +14,19 @@
 
 /*
  * Default crossovers in m*n*k, measured with `nnblas-bench --crossover`
- * on a 2-core x86-64 (AVX-512) machine with OpenBLAS 0.3.21, one thread:
- * below these, the loops beat cblas_dgemm's fixed cost.
+ * (medians over 40 square and layer-shaped products per pass, one BLAS
+ * thread) on a 2-core KVM guest of an AVX-512 Xeon ("Intel(R) Xeon(R)
+ * Processor", OpenBLAS 0.3.21 DYNAMIC_ARCH with the SkylakeX kernels,
+ * Debian 12, gcc 12 -O3). That OpenBLAS has small-matrix kernels for NN
+ * and TN whose fixed cost is about 20 ns, so the loops only win the
+ * tiniest forward and weight-gradient products (2x2x2: 20 ns against
+ * 21 and 30); its NT path costs about 80 ns, and the loops win the input
+ * gradient up to m*n*k = 128 and lose from 216 (6x6x6) on. A BLAS
+ * without such kernels has far higher crossovers: measure yours.
  */
-#define CROSSOVER_FORWARD 4096
-#define CROSSOVER_WEIGHTS 4096
-#define CROSSOVER_INPUTS 4096
+#define CROSSOVER_FORWARD 16
+#define CROSSOVER_WEIGHTS 32
+#define CROSSOVER_INPUTS 200
 
 static const int64_t crossover_defaults[3] = {
     [NN_PASS_FORWARD] = CROSSOVER_FORWARD,

@@ -7,8 +7,9 @@
  * For the tiny products of a 2-2-1 network that cost can dominate, and
  * plain loops are up to several times faster. In NN_GEMM_AUTO mode (the
  * default) every product whose m*n*k is below the crossover of its pass
- * runs on the library's loops and the rest on BLAS. The default crossovers were measured with nnblas-bench on an
- * x86-64 machine with OpenBLAS 0.3.21; `nnblas-bench --crossover` measures
+ * runs on the library's loops and the rest on BLAS. The default
+ * crossovers were measured with nnblas-bench on an x86-64 machine with
+ * OpenBLAS 0.3.21 (see lib/gemm.c); `nnblas-bench --crossover` measures
  * them on yours.
  *
  * These settings are process-wide. They may be changed at any time and

@@ -59,9 +59,9 @@ struct bench_config {
 
 /*
  * One measured path of one case. section is "layer", "train",
- * "crossover" or "threads"; path is "naive", "blas", "auto", "raw" (raw
- * cblas_dgemm on the same products) or, in the threads section,
- * "raw_1t" and "raw_2t".
+ * "crossover" or "threads"; path is "naive", "blas", "auto" (the gemm
+ * modes), "raw" (cblas_dgemm alone on the same products) or, in the
+ * threads section, "raw_1t" and "raw_2t".
  */
 struct bench_record {
     const char *section;
@@ -145,9 +145,7 @@ const char *bench_time_str(char *buf, size_t len, double seconds);
 
 /* The human tables, printed as results arrive. */
 void format_layer_head(FILE *out);
-void format_layer_row(FILE *out, const struct bench_record *naive,
-                      const struct bench_record *blas,
-                      const struct bench_record *raw);
+void format_layer_row(FILE *out, struct bench_record *const rec[4]);
 void format_train_head(FILE *out);
 void format_train_row(FILE *out, const struct bench_record *rec);
 

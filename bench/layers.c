@@ -3,6 +3,7 @@
  * the naive loops, through BLAS, and as raw cblas_dgemm on the same
  * products.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,29 +123,33 @@ static void run_once(struct layer_case *c, int mode, const double *dy0,
     memcpy(dx, c->dx, (size_t)(c->batch * c->in) * sizeof(double));
 }
 
-/* Naive against BLAS before any timing: the largest relative difference
- * of the forward output and of the backward results. */
+/* Naive against BLAS (and the automatic choice) before any timing: the
+ * largest relative difference of the forward output and of the backward
+ * results. */
 static void check_case(struct layer_case *c, uint64_t *seed, double *fwd,
                        double *bwd)
 {
+    static const int modes[3] = {NN_GEMM_NAIVE, NN_GEMM_BLAS, NN_GEMM_AUTO};
     int64_t ny = c->batch * c->out, nx = c->batch * c->in;
     int64_t np = nn_dense_param_count(c->layer);
     double *dy0 = bench_alloc((size_t)ny, sizeof(double));
-    double *y[2], *g[2], *dx[2];
+    double *y[3], *g[3], *dx[3];
 
     bench_fill(seed, ny, -1.0, 1.0, dy0);
-    for (int k = 0; k < 2; k++) {
+    *fwd = 0.0;
+    *bwd = 0.0;
+    for (int k = 0; k < 3; k++) {
         y[k] = bench_alloc((size_t)ny, sizeof(double));
         g[k] = bench_alloc((size_t)np, sizeof(double));
         dx[k] = bench_alloc((size_t)nx, sizeof(double));
-        run_once(c, k == 0 ? NN_GEMM_NAIVE : NN_GEMM_BLAS, dy0, y[k], g[k],
-                 dx[k]);
+        run_once(c, modes[k], dy0, y[k], g[k], dx[k]);
+        if (k > 0) {
+            *fwd = fmax(*fwd, bench_rel_diff(ny, y[k], y[0]));
+            *bwd = fmax(*bwd, bench_rel_diff(np, g[k], g[0]));
+            *bwd = fmax(*bwd, bench_rel_diff(nx, dx[k], dx[0]));
+        }
     }
-    *fwd = bench_rel_diff(ny, y[0], y[1]);
-    *bwd = bench_rel_diff(np, g[0], g[1]);
-    *bwd = bench_rel_diff(nx, dx[0], dx[1]) > *bwd
-               ? bench_rel_diff(nx, dx[0], dx[1]) : *bwd;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         free(y[k]);
         free(g[k]);
         free(dx[k]);
@@ -152,16 +157,18 @@ static void check_case(struct layer_case *c, uint64_t *seed, double *fwd,
     free(dy0);
 }
 
-/* Times one pass through the three paths and records them. */
+/* Times one pass through the four paths and records them. */
 static void time_pass(const struct bench_config *cfg,
                       struct bench_results *res, struct layer_case *c,
                       const char *pass, double flops, double diff,
                       bench_fn lib, bench_fn raw)
 {
-    static const char *paths[3] = {"naive", "blas", "raw"};
-    struct bench_record *rec[3];
+    static const char *paths[4] = {"naive", "blas", "auto", "raw"};
+    static const int modes[4] = {NN_GEMM_NAIVE, NN_GEMM_BLAS, NN_GEMM_AUTO,
+                                 NN_GEMM_BLAS};
+    struct bench_record *rec[4];
 
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p < 4; p++) {
         rec[p] = bench_add(res, "layer", paths[p]);
         rec[p]->batch = c->batch;
         rec[p]->inputs = c->in;
@@ -173,14 +180,13 @@ static void time_pass(const struct bench_config *cfg,
             && flops > cfg->plan.naive_flops) {
             continue;
         }
-        bench_check(nn_gemm_mode_set(p == 0 ? NN_GEMM_NAIVE : NN_GEMM_BLAS),
-                    "nn_gemm_mode_set");
-        bench_check(bench_measure(p < 2 ? lib : raw, c, &cfg->plan,
+        bench_check(nn_gemm_mode_set(modes[p]), "nn_gemm_mode_set");
+        bench_check(bench_measure(p < 3 ? lib : raw, c, &cfg->plan,
                                   &rec[p]->t), pass);
         rec[p]->ran = 1;
     }
-    bench_relate(rec[0], 3);
-    format_layer_row(stdout, rec[0], rec[1], rec[2]);
+    bench_relate(rec[0], 4);
+    format_layer_row(stdout, rec);
 }
 
 int bench_layers(const struct bench_config *cfg, struct bench_results *res)

@@ -151,7 +151,7 @@ static void time_cells(char *time, char *rate, size_t len,
         return;
     }
     bench_time_str(time, len, r->t.median);
-    snprintf(rate, len, "%.2f", gflops(r));
+    snprintf(rate, len, gflops(r) < 99.95 ? "%.2f" : "%.1f", gflops(r));
 }
 
 void format_layer_head(FILE *out)
@@ -161,37 +161,39 @@ void format_layer_head(FILE *out)
             "nn_dense_backward (relu' and db, then dW by a TN gemm and dx by "
             "an NT gemm).\nGFLOP/s count gemm flops only: 2*b*i*o forward, "
             "4*b*i*o backward. naive = NN_GEMM_NAIVE, BLAS = NN_GEMM_BLAS, "
-            "raw = cblas_dgemm alone on the same products (the lower "
-            "bound).\nspeedup = naive time / BLAS time; overhead = raw time / "
-            "BLAS time (1.00: the library adds nothing); times are medians; "
-            "reps = repetitions of naive/BLAS/raw.\n");
-    fprintf(out, "%5s %11s %-8s %9s %7s %9s %7s %9s %7s %8s %8s %8s %s\n",
-            "batch", "in x out", "pass", "naive", "GF/s", "BLAS", "GF/s",
-            "raw", "GF/s", "speedup", "overhead", "max rel", "reps");
+            "auto = NN_GEMM_AUTO (the default), raw = cblas_dgemm alone on "
+            "the same products (the lower bound).\nspeedup = naive time / "
+            "BLAS time; overhead = raw time / BLAS time (1.00: the library "
+            "adds nothing); times are medians; reps = repetitions of "
+            "naive/BLAS/auto/raw.\n");
+    fprintf(out, "%5s %11s %-8s %9s %6s %9s %6s %9s %6s %9s %6s %8s %8s %8s "
+            "%s\n", "batch", "in x out", "pass", "naive", "GF/s", "BLAS",
+            "GF/s", "auto", "GF/s", "raw", "GF/s", "speedup", "overhead",
+            "max rel", "reps");
 }
 
-void format_layer_row(FILE *out, const struct bench_record *naive,
-                      const struct bench_record *blas,
-                      const struct bench_record *raw)
+void format_layer_row(FILE *out, struct bench_record *const rec[4])
 {
-    char shape[32], speed[16], reps[48], cell[6][24];
+    const struct bench_record *blas = rec[1];
+    char shape[32], speed[16], reps[64], cell[8][24];
 
     snprintf(shape, sizeof shape, "%lldx%lld", (long long)blas->inputs,
              (long long)blas->outputs);
-    time_cells(cell[0], cell[1], sizeof cell[0], naive);
-    time_cells(cell[2], cell[3], sizeof cell[0], blas);
-    time_cells(cell[4], cell[5], sizeof cell[0], raw);
+    for (int p = 0; p < 4; p++) {
+        time_cells(cell[2 * p], cell[2 * p + 1], sizeof cell[0], rec[p]);
+    }
     if (blas->speedup > 0) {
         snprintf(speed, sizeof speed, "%.1fx", blas->speedup);
     } else {
         snprintf(speed, sizeof speed, "-");
     }
-    snprintf(reps, sizeof reps, "%lld/%lld/%lld", (long long)naive->t.reps,
-             (long long)blas->t.reps, (long long)raw->t.reps);
-    fprintf(out, "%5lld %11s %-8s %9s %7s %9s %7s %9s %7s %8s %8.3f %8.1e %s\n",
-            (long long)blas->batch, shape, blas->pass, cell[0], cell[1],
-            cell[2], cell[3], cell[4], cell[5], speed, blas->raw_ratio,
-            blas->max_rel_diff, reps);
+    snprintf(reps, sizeof reps, "%lld/%lld/%lld/%lld",
+             (long long)rec[0]->t.reps, (long long)rec[1]->t.reps,
+             (long long)rec[2]->t.reps, (long long)rec[3]->t.reps);
+    fprintf(out, "%5lld %11s %-8s %9s %6s %9s %6s %9s %6s %9s %6s %8s %8.3f "
+            "%8.1e %s\n", (long long)blas->batch, shape, blas->pass, cell[0],
+            cell[1], cell[2], cell[3], cell[4], cell[5], cell[6], cell[7],
+            speed, blas->raw_ratio, blas->max_rel_diff, reps);
     fflush(out);
 }
 

@@ -122,12 +122,24 @@ void nn__gemm_naive(int trans_a, int trans_b, int64_t m, int64_t n,
                     int64_t ldc)
 {
     if (!trans_b) {
-        scale_rows(m, n, beta, c, ldc);
+        /* With beta 0 the first term of each row is written rather than
+         * added (0.0 + x, so the bits match), which spares a pass that
+         * clears c: an outer product (k = 1) then streams c once. */
+        int first = beta == 0.0 && k > 0;
+        if (!first) {
+            scale_rows(m, n, beta, c, ldc);
+        }
         for (int64_t i = 0; i < m; i++) {
             double *ci = c + i * ldc;
             for (int64_t p = 0; p < k; p++) {
                 double aip = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);
                 const double *bp = b + p * ldb;
+                if (p == 0 && first) {
+                    for (int64_t j = 0; j < n; j++) {
+                        ci[j] = 0.0 + aip * bp[j];
+                    }
+                    continue;
+                }
                 for (int64_t j = 0; j < n; j++) {
                     ci[j] += aip * bp[j];
                 }
@@ -156,6 +168,39 @@ void nn__gemm_naive(int trans_a, int trans_b, int64_t m, int64_t n,
     }
 }
 
+/*
+ * NN_GEMM_AUTO's rule for two shapes of a batch of one, once b (or c)
+ * holds at least this many elements (2 MB, past the L2 cache): dgemm
+ * copies all of b into its packed layout before computing, which for a
+ * single row of output costs as much as the product itself.
+ */
+#define ONE_ROW_MIN 262144
+
+/*
+ * c (1 x n) = alpha op(a) op(b) + beta c as a matrix-vector product,
+ * which reads b once. Measured with OpenBLAS 0.3.21 on one thread, a
+ * 1024x1024 b: 280 us against 450 us (NN) and 530 us (NT) for dgemm.
+ * c is cleared first when beta is 0, so that it is never read.
+ */
+static void one_row(int trans_a, int trans_b, int64_t n, int64_t k,
+                    double alpha, const double *a, int64_t lda,
+                    const double *b, int64_t ldb, double beta, double *c)
+{
+    int inc_a = trans_a ? (int)lda : 1;
+
+    if (beta == 0.0) {
+        memset(c, 0, (size_t)n * sizeof *c);
+        beta = 1.0;
+    }
+    if (trans_b) {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, alpha, b,
+                    (int)ldb, a, inc_a, beta, c, 1);
+    } else {
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, alpha, b,
+                    (int)ldb, a, inc_a, beta, c, 1);
+    }
+}
+
 void nn__gemm(int pass, int trans_a, int trans_b, int64_t m, int64_t n,
               int64_t k, double alpha, const double *a, int64_t lda,
               const double *b, int64_t ldb, double beta, double *c,
@@ -164,11 +209,23 @@ void nn__gemm(int pass, int trans_a, int trans_b, int64_t m, int64_t n,
     int mode = atomic_load_explicit(&gemm_mode, memory_order_relaxed);
     long long limit = atomic_load_explicit(&crossover[pass],
                                            memory_order_relaxed);
+    int automatic = mode == NN_GEMM_AUTO;
 
     /* In double: m * n * k of BLAS-sized operands can overflow int64. */
     if (mode == NN_GEMM_NAIVE
-        || (mode == NN_GEMM_AUTO && (double)m * (double)n * (double)k
-                                        < (double)limit)) {
+        || (automatic && (double)m * (double)n * (double)k < (double)limit)) {
+        nn__gemm_naive(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                       beta, c, ldc);
+        return;
+    }
+    if (automatic && m == 1 && (double)n * (double)k >= ONE_ROW_MIN) {
+        one_row(trans_a, trans_b, n, k, alpha, a, lda, b, ldb, beta, c);
+        return;
+    }
+
+    /* An outer product (k = 1): the loops write c in one streaming pass,
+     * dgemm takes twice as long (1024x1024: 300 us against 725 us). */
+    if (automatic && k == 1 && (double)m * (double)n >= ONE_ROW_MIN) {
         nn__gemm_naive(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
                        beta, c, ldc);
         return;

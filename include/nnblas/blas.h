@@ -7,7 +7,11 @@
  * For the tiny products of a 2-2-1 network that cost can dominate, and
  * plain loops are up to several times faster. In NN_GEMM_AUTO mode (the
  * default) every product whose m*n*k is below the crossover of its pass
- * runs on the library's loops and the rest on BLAS. The default
+ * runs on the library's loops and the rest on BLAS, with two exceptions
+ * for a batch of one: a product with one row of output and at least
+ * 262144 elements in b goes to cblas_dgemv, and an outer product (k = 1)
+ * of at least 262144 elements to the loops; dgemm first copies all of b,
+ * which for such shapes costs as much as the product. The default
  * crossovers were measured with nnblas-bench on an x86-64 machine with
  * OpenBLAS 0.3.21 (see lib/gemm.c); `nnblas-bench --crossover` measures
  * them on yours.

@@ -19,7 +19,8 @@
  * applying f. Backward is two cblas_dgemm calls with transpose flags,
  * dW = x^T dz and dx = dz W^T, and a column sum for db fused into the pass
  * that applies f'; nothing is transposed by copying. Products too small
- * for BLAS to pay off run on the library's loops (see nnblas/blas.h).
+ * for BLAS to pay off run on the library's loops, and a wide layer at
+ * batch 1 uses cblas_dgemv and the loops (see nnblas/blas.h).
  */
 #ifndef NNBLAS_LAYER_H
 #define NNBLAS_LAYER_H

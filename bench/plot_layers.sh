@@ -1,8 +1,9 @@
 #!/bin/sh
 # Draws the layer-mode results of an nnblas-bench CSV as a PNG: GFLOP/s
 # against the layer size inputs x outputs (log scale) for the naive loops,
-# the library's BLAS path and raw cblas_dgemm; forward in the top row,
-# backward below, one column per batch size. Needs gnuplot.
+# the library in NN_GEMM_BLAS and NN_GEMM_AUTO mode and raw cblas_dgemm;
+# forward in the top row, backward below, one column per batch size.
+# Needs gnuplot.
 #
 # Usage: plot_layers.sh BENCH.csv [OUT.png]   (default: BENCH_layers.png)
 set -eu
@@ -54,14 +55,16 @@ set format x '1e%T'
 set xlabel 'inputs x outputs'
 set ylabel 'GFLOP/s'
 set yrange [0:*]
-set key top left
+set key top right font ',9' samplen 2
 set grid
 do for [pass in "forward backward"] {
     do for [b in "$batches"] {
         set title pass.', batch '.b
         plot '$dir/'.pass.'-naive-'.b.'.dat' using 1:2 with linespoints pt 6 lc 1 title 'naive loops', \
-             '$dir/'.pass.'-blas-'.b.'.dat' using 1:2 with linespoints pt 7 lc 2 title 'library, BLAS', \
+             '$dir/'.pass.'-blas-'.b.'.dat' using 1:2 with linespoints pt 7 lc 2 title 'library, NN_GEMM_BLAS', \
+             '$dir/'.pass.'-auto-'.b.'.dat' using 1:2 with linespoints pt 2 lc 4 dt 2 title 'library, NN_GEMM_AUTO', \
              '$dir/'.pass.'-raw-'.b.'.dat' using 1:2 with linespoints pt 4 lc 3 title 'raw cblas_dgemm'
+        unset key
     }
 }
 unset multiplot

@@ -34,6 +34,9 @@ if [ -x build/bench/nnblas-bench ]; then
     echo
     echo "== Benchmark, quick mode =="
     build/bench/nnblas-bench --quick --csv "$out/bench_quick.csv"
+    if command -v gnuplot >/dev/null; then
+        bench/plot_layers.sh "$out/bench_quick.csv" "$out/bench_layers.png"
+    fi
 fi
 
 echo

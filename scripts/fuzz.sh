@@ -33,7 +33,7 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
 if [ "$status" -ne 0 ]; then
-    grep -E "ERROR|SUMMARY|fuzz_load:|Test unit written" "$log" | head -n 20 || true
+    grep -a -E "ERROR|SUMMARY|fuzz_load:|Test unit written" "$log" | head -n 20 || true
     echo "fuzz: the full log is $log"
 fi
 echo "fuzz: ${runs:-0} executions in ${took:-$seconds} s, exit $status"

@@ -13,21 +13,9 @@ consumer=$3
 shift 3
 pkg_config=${PKG_CONFIG:-pkg-config}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnblas-install.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-root=$tmp/root
-
-fail() {
-    echo "check_install: $*" >&2
-    exit 1
-}
-
-# meson test has already built everything; do not start a second ninja.
-if ! "$meson" install -C "$builddir" --no-rebuild --destdir "$root" \
-        >"$tmp/install.log" 2>&1; then
-    cat "$tmp/install.log" >&2
-    fail "meson install failed"
-fi
+name=check_install
+. "$(dirname "$0")/install_common.sh"
+install_build "$meson" "$builddir"
 
 pc=$(find "$root" -name nnblas.pc | head -n 1)
 lib=$(find "$root" -name 'libnnblas.so*' | head -n 1)
@@ -35,14 +23,7 @@ lib=$(find "$root" -name 'libnnblas.so*' | head -n 1)
 [ -n "$lib" ] || fail "no libnnblas.so was installed"
 [ -n "$(find "$root" -name nnblas.h)" ] || fail "nnblas.h was not installed"
 
-# The .pc file names the real prefix; the sysroot maps it into $root.
-# System directories are kept in the output so that they get mapped too.
-PKG_CONFIG_PATH=$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-PKG_CONFIG_SYSROOT_DIR=$root
-PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1
-PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
-export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_ALLOW_SYSTEM_CFLAGS \
-       PKG_CONFIG_ALLOW_SYSTEM_LIBS
+use_pc_dir "$(dirname "$pc")"
 flags=$("$pkg_config" --cflags --libs nnblas) || fail "pkg-config failed"
 echo "check_install: pkg-config gives: $flags"
 

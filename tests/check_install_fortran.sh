@@ -16,21 +16,9 @@ consumer=$4
 shift 4
 pkg_config=${PKG_CONFIG:-pkg-config}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnblas-fortran-install.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-root=$tmp/root
-
-fail() {
-    echo "check_install_fortran: $*" >&2
-    exit 1
-}
-
-# meson test has already built everything; do not start a second ninja.
-if ! "$meson" install -C "$builddir" --no-rebuild --destdir "$root" \
-        >"$tmp/install.log" 2>&1; then
-    cat "$tmp/install.log" >&2
-    fail "meson install failed"
-fi
+name=check_install_fortran
+. "$(dirname "$0")/install_common.sh"
+install_build "$meson" "$builddir"
 
 [ -f "$root$moddir/nnblas.mod" ] || fail "nnblas.mod is not in $moddir"
 pc=$(find "$root" -name nnblas-fortran.pc | head -n 1)
@@ -40,13 +28,7 @@ src=$(find "$root" -path '*/nnblas/nnblas.f90' | head -n 1)
 [ -n "$lib" ] || fail "no libnnblas_fortran.so was installed"
 [ -n "$src" ] || fail "the module source nnblas/nnblas.f90 was not installed"
 
-# The .pc file names the real prefix; the sysroot maps it into $root.
-PKG_CONFIG_PATH=$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-PKG_CONFIG_SYSROOT_DIR=$root
-PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1
-PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
-export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_ALLOW_SYSTEM_CFLAGS \
-       PKG_CONFIG_ALLOW_SYSTEM_LIBS
+use_pc_dir "$(dirname "$pc")"
 flags=$("$pkg_config" --cflags --libs nnblas-fortran) \
     || fail "pkg-config failed"
 echo "check_install_fortran: pkg-config gives: $flags"

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <nnblas.h>
 
@@ -82,6 +83,25 @@ static inline double nn_test_rand(uint64_t *state)
     z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
     z ^= z >> 31;
     return (double)(z >> 11) * 0x1.0p-52 - 1.0;
+}
+
+/* Reads a whole stream from its start into a new string (free it), or
+ * NULL. For checking what a call wrote to a tmpfile(). */
+static inline char *nn_test_slurp(FILE *f)
+{
+    long size;
+    char *text;
+
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0
+        || fseek(f, 0, SEEK_SET) != 0) {
+        return NULL;
+    }
+    text = malloc((size_t)size + 1);
+    if (text != NULL) {
+        size_t got = fread(text, 1, (size_t)size, f);
+        text[got] = '\0';
+    }
+    return text;
 }
 
 /* Prints the summary line; returns the exit status for main. */

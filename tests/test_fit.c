@@ -303,22 +303,6 @@ done:
  * Progress lines and the epoch callback
  */
 
-static char *slurp(FILE *f)
-{
-    long size;
-    char *text;
-
-    if (fflush(f) != 0 || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0
-        || fseek(f, 0, SEEK_SET) != 0) {
-        return NULL;
-    }
-    text = malloc((size_t)size + 1);
-    if (text != NULL) {
-        size_t got = fread(text, 1, (size_t)size, f);
-        text[got] = '\0';
-    }
-    return text;
-}
 
 static void test_progress(void)
 {
@@ -335,7 +319,7 @@ static void test_progress(void)
     /* Silent: nothing written. */
     o.progress = f;
     CHECK_STATUS(nn_model_fit(m, N, IN, 1, xr, yr, &o, NULL), NN_OK);
-    text = slurp(f);
+    text = nn_test_slurp(f);
     CHECK(text != NULL && text[0] == '\0');
     free(text);
 
@@ -343,7 +327,7 @@ static void test_progress(void)
     o.verbose = 1;
     o.validation_split = 0.25;
     CHECK_STATUS(nn_model_fit(m, N, IN, 1, xr, yr, &o, NULL), NN_OK);
-    text = slurp(f);
+    text = nn_test_slurp(f);
     for (line = text; line != NULL && *line != '\0'; lines++) {
         char *end = strchr(line, '\n'), want[32];
         if (!CHECK(end != NULL)) {

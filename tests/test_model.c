@@ -143,23 +143,6 @@ static void test_layout_mixed(void)
     nn_model_free(m);
 }
 
-/* Reads a whole stream from its start into a new string. */
-static char *slurp(FILE *f)
-{
-    long size;
-    char *text;
-
-    if (fflush(f) != 0 || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0
-        || fseek(f, 0, SEEK_SET) != 0) {
-        return NULL;
-    }
-    text = malloc((size_t)size + 1);
-    if (text != NULL) {
-        size_t got = fread(text, 1, (size_t)size, f);
-        text[got] = '\0';
-    }
-    return text;
-}
 
 /*
  * Checks the summary of the seed model: the rows of the dense layers end
@@ -219,7 +202,7 @@ static void test_summary(void)
     f = tmpfile();
     if (CHECK(f != NULL)) {
         CHECK_STATUS(nn_model_summary(m, f), NN_OK);
-        before = slurp(f);
+        before = nn_test_slurp(f);
         fclose(f);
     }
     CHECK_STATUS(nn_model_summary_str(m, NULL, 0, &needed), NN_OK);
@@ -238,7 +221,7 @@ static void test_summary(void)
         f = tmpfile();
         if (CHECK(f != NULL)) {
             CHECK_STATUS(nn_model_summary(m, f), NN_OK);
-            after = slurp(f);
+            after = nn_test_slurp(f);
             fclose(f);
         }
         CHECK(after != NULL && strcmp(after, before) == 0);

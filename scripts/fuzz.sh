@@ -12,11 +12,21 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 nn_need $NN_BUILD_PACKAGES clang libclang-rt-14-dev
 
+# Quiet when it works; the whole output when configuring or building fails.
+quietly() {
+    local out
+    if ! out=$("$@" 2>&1); then
+        printf '%s\n' "$out" >&2
+        echo "fuzz: this step failed: $*" >&2
+        return 1
+    fi
+}
 if [ ! -f build-fuzz/build.ninja ]; then
-    CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized \
-        -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true >/dev/null
+    CC=clang quietly meson setup build-fuzz -Dfuzz=true \
+        -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dwerror=true
 fi
-ninja -C build-fuzz tests/fuzz/fuzz_load >/dev/null
+quietly ninja -C build-fuzz tests/fuzz/fuzz_load
 
 mkdir -p build-fuzz/corpus build-fuzz/artifacts
 log=build-fuzz/fuzz.log

@@ -62,6 +62,11 @@
 ! received it; the pointers that nn_dense_weights and friends return go
 ! the other way, into C memory, and are Fortran pointers, which the
 ! compiler knows may alias.
+!
+! LIMITATION: the module binds the model, the dense layer, the loss, the
+! generator and the status calls. Tensors, activations on their own,
+! optimizer objects, the log sink, nn_dense_wrap and the calls that take
+! a FILE * are C only (fit's progress lines go to stderr when verbose).
 module nnblas
     use, intrinsic :: iso_c_binding
     use, intrinsic :: iso_fortran_env, only: output_unit

@@ -37,6 +37,10 @@
  * small probabilities; the loss values reported are the clipped ones
  * described in nnblas/loss.h, as Keras reports them.
  *
+ * LIMITATION: the layers are dense and dropout; there are no
+ * convolutions, normalisation or recurrent layers. Early stopping has no
+ * baseline or start_from_epoch setting.
+ *
  * Threads: one model must not be changed from two threads at once.
  * nn_model_predict and nn_model_evaluate only read the model and use
  * scratch space of their own, so several threads may call them at once on

@@ -49,6 +49,9 @@
  *
  * and no clipping, CONSTANT schedule. NOTE: AdamW decays every entry of
  * the vector, biases included (as Keras does unless told otherwise).
+ *
+ * LIMITATION: RMSprop has neither momentum nor the centered variant that
+ * Keras offers; a port that sets them gets plain RMSprop here.
  * NOTE: a state entry (m, v or a) smaller in magnitude than DBL_MIN
  * (2.2e-308) is stored as 0, so that the state of a parameter whose
  * gradient stays 0 never decays into subnormal numbers, which x86

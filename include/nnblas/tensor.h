@@ -9,6 +9,10 @@
  *
  * Threads: calls on different tensors may run at the same time. Calls that
  * write a tensor must not overlap with any other call on that tensor.
+ *
+ * LIMITATION: tensors have two dimensions. Data of more dimensions (a
+ * batch of images, say) must be flattened to samples x features by the
+ * caller, which is all a dense network needs.
  */
 #ifndef NNBLAS_TENSOR_H
 #define NNBLAS_TENSOR_H

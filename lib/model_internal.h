@@ -57,6 +57,27 @@ struct nn_model {
     double *delta[2];           /* batch x max_width each */
 };
 
+/* Longest series name: "val_" + the longest metric name + NUL. */
+#define NN__SERIES_NAME_MAX 32
+#define NN__MAX_SERIES (2 * (1 + NN_MAX_METRICS))
+
+struct nn_history {
+    int64_t epochs;
+    int64_t capacity;
+    int64_t n_series;
+    int64_t best_epoch;
+    char names[NN__MAX_SERIES][NN__SERIES_NAME_MAX];
+    double *values;             /* series s at epoch e: values[s * capacity + e] */
+};
+
+/* A history with room for `epochs` epochs of the model's series, or NULL
+ * when it cannot be allocated. */
+nn_history *nn__history_new(const struct nn_model *m, int has_val,
+                            int64_t epochs);
+
+/* The index of a series by name, or -1. */
+int64_t nn__history_series_index(const nn_history *h, const char *name);
+
 /* The width of the model's output. */
 static inline int64_t nn__model_outputs(const struct nn_model *m)
 {
